@@ -1,0 +1,57 @@
+"""The child process: load the learner's code, run one exercise's hidden checks, report back.
+
+Order matters here. The job (and its secret) is read from stdin, and stdin is then closed so that
+an `input()` in learner code fails at once instead of waiting forever. torch, pytest and the check
+module (which binds the comparison helpers) are imported before any learner code runs, so that
+learner code cannot swap them out from under the checks. Only then is the learner's file loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.read())
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    sys.stdin = open(os.devnull, encoding="utf-8")
+    sys.dont_write_bytecode = True
+
+    from grader.channel import make_sender
+    send = make_sender(int(job.pop("result_fd")), job.pop("secret"))
+    try:
+        run_job(job, send)
+    except BaseException as error:  # noqa: BLE001 - the parent must always hear why
+        send("internal_error", message=f"{type(error).__name__}: {error}")
+        raise
+
+
+def run_job(job: dict, send) -> None:
+    send("hello")
+    import pytest  # noqa: F401 - imported before learner code on purpose
+    import torch
+
+    torch.set_num_threads(1)
+    from grader import loader
+    from grader.checks import plugin
+
+    checks = importlib.import_module(f"grader.checks.{job['module']}")
+    reference = loader.load_reference(job["module"])
+    send("loading")
+    try:
+        learner_module = loader.load_source(job["source"])
+    except loader.LoadError as error:
+        send("load_error", message=str(error))
+        send("done")
+        return
+    send("loaded", names=sorted(n for n in vars(learner_module) if not n.startswith("_")))
+    plugin.run(checks, learner_module, reference, send)
+    send("done")
+
+
+if __name__ == "__main__":
+    main()
