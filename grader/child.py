@@ -15,6 +15,10 @@ import sys
 
 
 def main() -> None:
+    # torch and pytest load while the parent is still writing the job: they are the slow part.
+    import pytest  # noqa: F401 - imported before learner code on purpose
+    import torch  # noqa: F401
+
     job = json.loads(sys.stdin.read())
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -28,11 +32,14 @@ def main() -> None:
     except BaseException as error:  # noqa: BLE001 - the parent must always hear why
         send("internal_error", message=f"{type(error).__name__}: {error}")
         raise
+    # Leave at once: no atexit handlers of the learner's, and no slow interpreter teardown.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def run_job(job: dict, send) -> None:
     send("hello")
-    import pytest  # noqa: F401 - imported before learner code on purpose
     import torch
 
     torch.set_num_threads(1)
@@ -48,7 +55,8 @@ def run_job(job: dict, send) -> None:
         send("load_error", message=str(error))
         send("done")
         return
-    send("loaded", names=sorted(n for n in vars(learner_module) if not n.startswith("_")))
+    send("loaded", names=sorted(n for n in vars(learner_module) if not n.startswith("_")),
+         imports=getattr(learner_module, "__learn_imports__", []))
     plugin.run(checks, learner_module, reference, send)
     send("done")
 

@@ -109,8 +109,14 @@ def _run_check(exercise: Exercise, workspace: Path, file: Path | None, timeout: 
         shown = str(path.relative_to(Path.cwd()))
     except ValueError:
         shown = str(path)
-    return run_checks(exercise, {"kind": "file", "path": str(path)}, timeout=timeout,
-                      cwd=workspace, display_file=shown)
+    source = {"kind": "file", "path": str(path)}
+    options = {"timeout": timeout, "cwd": workspace, "display_file": shown}
+    result = run_checks(exercise, source, **options)
+    if exercise.builds_on:
+        from grader import chain
+
+        result.diagnosis = chain.diagnose(exercise, result, source, **options)
+    return result
 
 
 def _record(workspace: Path, exercise: Exercise, result) -> None:

@@ -27,6 +27,7 @@ class Exercise:
     slug: str
     title: str
     names: tuple[str, ...]  # what the learner's file must define (../shared/CONTRACT.md)
+    builds_on: tuple[int, ...] = ()  # earlier exercises whose learner code this one imports
 
     @property
     def module(self) -> str:
@@ -101,9 +102,9 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise(2, "sequences", "Inputs and targets", ("create_sequences", "CharDataset", "split_ids")),
     Exercise(3, "attention", "Scaled dot-product and multi-head attention",
              ("scaled_dot_product_attention", "causal_mask", "MultiHeadAttention")),
-    Exercise(4, "encoder", "The Transformer encoder layer", ("TransformerEncoderLayer",)),
+    Exercise(4, "encoder", "The Transformer encoder layer", ("TransformerEncoderLayer",), (3,)),
     Exercise(5, "model", "Positions and the causal language model",
-             ("PositionalEncoding", "CharTransformer")),
+             ("PositionalEncoding", "CharTransformer"), (3, 4)),
     Exercise(6, "train", "The training loop", ("get_batch", "train_step", "evaluate", "train")),
     Exercise(7, "sampling", "Sampling text", ("generate",)),
     Exercise(8, "rnn", "An RNN baseline", ("CharRNN", "compare")),

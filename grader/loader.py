@@ -130,7 +130,14 @@ def load_file(path: Path, overrides: dict[str, types.ModuleType] | None = None) 
     text = read_python(path)
     module_name = path.stem if EXERCISE_MODULE.match(path.stem) else "learner_code"
     with exercise_imports(path.parent, overrides):
-        return execute(text, str(path), module_name)
+        module = execute(text, str(path), module_name)
+        # Which earlier exercises the file imported from its own folder: the runner uses this
+        # to tell a bug in exercise 4 from a bug in exercise 5 (see grader/chain.py).
+        module.__learn_imports__ = sorted(
+            name for name, imported in sys.modules.items()
+            if EXERCISE_MODULE.match(name) and name != module_name
+            and imported not in (overrides or {}).values())
+        return module
 
 
 def load_source(source: dict) -> types.ModuleType:

@@ -32,6 +32,8 @@ def render_result(result: Result, command: str) -> str:
         lines.append(f"  Not started yet: every function still raises NotImplementedError.")
         lines.append(f"  Open {result.file or 'the stub'}, fill in the TODOs, then run `{command}` again.")
         return "\n".join(lines)
+    if result.diagnosis:
+        lines.append(click.style("  " + result.diagnosis, fg="yellow"))
     if result.error:
         lines.append(click.style("  Your code could not be checked:", fg="red"))
         lines.append(_indent(result.error, "    "))

@@ -37,6 +37,8 @@ class Result:
     checks: list[CheckResult] = field(default_factory=list)
     error: str | None = None   # why the run as a whole went wrong, if it did
     output: str = ""           # what the learner's code printed (tail only)
+    imports: list[str] = field(default_factory=list)  # earlier exercises the file imported
+    diagnosis: str | None = None  # which exercise a failure comes from, when it can be told
     seconds: float = 0.0
 
     @property
@@ -72,6 +74,7 @@ class Result:
                 {**asdict(check), "passed": check.passed} for check in self.checks
             ],
             "error": self.error,
+            "diagnosis": self.diagnosis,
             "output": self.output,
             "seconds": round(self.seconds, 3),
         }

@@ -152,6 +152,7 @@ def interpret(exercise: Exercise, messages: list[dict], *, timed_out: bool, time
             result.error = str(message.get("message", "your code could not be loaded"))
         elif kind == "loaded":
             phase = "checking"
+            result.imports = [str(name) for name in message.get("imports", [])]
         elif kind == "start":
             running = message.get("id")
         elif kind == "check":
