@@ -20,6 +20,7 @@ def main() -> None:
     import torch  # noqa: F401
 
     job = json.loads(sys.stdin.read())
+    limit_memory(job.pop("memory_limit", None))
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     sys.stdin = open(os.devnull, encoding="utf-8")
@@ -38,6 +39,41 @@ def main() -> None:
     os._exit(0)
 
 
+def limit_memory(limit: int | None) -> None:
+    """Cap this process's address space, so that a runaway allocation fails here, as an error
+    in the learner's code, instead of taking the machine's memory from everyone else."""
+    if not limit:
+        return
+    import resource
+
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+    except (ValueError, OSError):
+        pass  # a platform without the limit: the time limit still holds
+
+
+def course_modules_loaded_by_learner(before: set, own_folder: str = "") -> list[str]:
+    """Modules of the reference solutions or of the grader that appeared while the learner's
+    code loaded (the reference solutions that `use_reference` swaps in are named reference_*)."""
+    from grader.course import GRADER_DIR, SOLUTIONS_DIR
+
+    found = []
+    for name in set(sys.modules) - before:
+        if name.startswith("reference_"):
+            continue
+        path = getattr(sys.modules.get(name), "__file__", None) or ""
+        if own_folder and os.path.dirname(path) == own_folder:
+            continue  # the learner's own file and its earlier exercises beside it
+        if path.startswith((str(SOLUTIONS_DIR), str(GRADER_DIR))):
+            found.append(name)
+    return sorted(found)
+
+
+def _folder_of(source: dict) -> str:
+    path = source.get("path")
+    return os.path.dirname(os.path.realpath(path)) if path else ""
+
+
 def run_job(job: dict, send) -> None:
     send("hello")
     import torch
@@ -49,6 +85,7 @@ def run_job(job: dict, send) -> None:
     checks = importlib.import_module(f"grader.checks.{job['module']}")
     reference = loader.load_reference(job["module"])
     send("loading")
+    before = set(sys.modules)
     try:
         learner_module = loader.load_source(job["source"])
     except loader.LoadError as error:
@@ -56,7 +93,8 @@ def run_job(job: dict, send) -> None:
         send("done")
         return
     send("loaded", names=sorted(n for n in vars(learner_module) if not n.startswith("_")),
-         imports=getattr(learner_module, "__learn_imports__", []))
+         imports=getattr(learner_module, "__learn_imports__", []),
+         course_imports=course_modules_loaded_by_learner(before, _folder_of(job["source"])))
     plugin.run(checks, learner_module, reference, send)
     send("done")
 

@@ -98,19 +98,31 @@ def show(exercise: str) -> None:
         click.echo(text)
 
 
-def _run_check(exercise: Exercise, workspace: Path, file: Path | None, timeout: float):
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _run_check(exercise: Exercise, workspace: Path, file: Path | None, timeout: float,
+               notebook: Path | None = None):
+    if notebook is not None:
+        from grader.notebook_run import run_notebook_checks
+
+        path = notebook.resolve()
+        if not path.is_file():
+            raise click.UsageError(f"there is no notebook {path}")
+        return run_notebook_checks(exercise, path, timeout=timeout, display_file=_shown(path))
+
     from grader.runner import run_checks  # imported here so that `learn list` stays fast
 
     path = (file or exercise.stub_path(workspace)).resolve()
     if not path.is_file():
         raise click.UsageError(f"there is no file {path}"
                                + ("" if file else f"; `learn reset {exercise.number}` writes the stub"))
-    try:
-        shown = str(path.relative_to(Path.cwd()))
-    except ValueError:
-        shown = str(path)
     source = {"kind": "file", "path": str(path)}
-    options = {"timeout": timeout, "cwd": workspace, "display_file": shown}
+    options = {"timeout": timeout, "cwd": workspace, "display_file": _shown(path)}
     result = run_checks(exercise, source, **options)
     if exercise.builds_on:
         from grader import chain
@@ -129,16 +141,20 @@ def _record(workspace: Path, exercise: Exercise, result) -> None:
 @click.argument("exercise")
 @click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path),
               help="Check this file instead of your stub in exercises/.")
+@click.option("--notebook", type=click.Path(dir_okay=False, path_type=Path),
+              help="Run this Jupyter notebook in a fresh kernel, then check what it defined.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of the report.")
 @click.option("--no-record", is_flag=True, help="Do not record the result in your progress.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True,
               help="Seconds your code may run before the check is stopped.")
 @click.pass_obj
-def check(workspace: Path, exercise: str, file: Path | None, as_json: bool, no_record: bool,
-          timeout: float) -> None:
+def check(workspace: Path, exercise: str, file: Path | None, notebook: Path | None, as_json: bool,
+          no_record: bool, timeout: float) -> None:
     """Run an exercise's checks on your code and say what is right and what is wrong."""
     chosen = _exercise(exercise)
-    result = _run_check(chosen, workspace, file, timeout)
+    if file and notebook:
+        raise click.UsageError("give --file or --notebook, not both")
+    result = _run_check(chosen, workspace, file, timeout, notebook)
     if not no_record:
         _record(workspace, chosen, result)
     if as_json:
@@ -254,3 +270,195 @@ def watch(workspace: Path, exercise: str | None, interval: float, timeout: float
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("\nStopped watching.")
+
+
+def _training_display(as_json: bool):
+    """A `report` callback for trainer.train that draws a one-line progress bar on stderr."""
+    def show(event: dict) -> None:
+        if as_json:
+            return
+        if event["kind"] == "progress":
+            filled = int(24 * event["progress"])
+            bar = "#" * filled + "-" * (24 - filled)
+            click.echo(f"\r  [{bar}] step {event['step']:>5}  loss {event['loss']:.3f}  "
+                       f"{event['tokens_per_second']:,.0f} tokens/s  {event['seconds']:.0f}s ",
+                       nl=False, err=True)
+        elif event["kind"] == "sample":
+            click.echo(f"\n  sample at step {event['step']}: {event['text']!r}", err=True)
+        elif event["kind"] == "evaluating":
+            click.echo(f"\n  measuring the validation loss over {event['characters']:,} characters...",
+                       err=True)
+    return show
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(dir_okay=False, path_type=Path),
+              help="A text file to train on (default: the course's own corpus).")
+@click.option("--reference", is_flag=True, help="Train the course's reference model, not yours.")
+@click.option("--steps", type=click.IntRange(min=1), help="Train for this many steps ...")
+@click.option("--seconds", type=click.FloatRange(min=1), help="... or for this many seconds (default 60).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto",
+              show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document at the end.")
+@click.pass_obj
+def train(workspace: Path, corpus: Path | None, reference: bool, steps: int | None,
+          seconds: float | None, device: str, seed: int, as_json: bool) -> None:
+    """Train your model (exercises 1-7) on a text, save it, and report its validation loss."""
+    import json
+
+    from grader import checkpoint, trainer
+    from grader.corpus import CorpusError, read_corpus
+    from grader.kit import KitError, load_kit
+
+    if steps and seconds:
+        raise click.UsageError("give --steps or --seconds, not both")
+    try:
+        text, corpus_path = read_corpus(corpus)
+        chosen_device = trainer.choose_device(device)
+    except (CorpusError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    try:
+        kit = load_kit(workspace, reference=reference)
+    except KitError as error:
+        raise click.ClickException(str(error)) from None
+    budget = f"{steps} steps" if steps else f"{seconds or 60:g} seconds"
+    if not as_json:
+        click.echo(f"Training {'the reference' if reference else 'your'} model on {corpus_path.name} "
+                   f"({len(text):,} characters) for {budget} on {chosen_device}. Ctrl-C stops early.",
+                   err=True)
+    try:
+        run = trainer.train(kit, text, seconds=None if steps else (seconds or 60), steps=steps,
+                            device=chosen_device, seed=seed, report=_training_display(as_json))
+    except Exception as error:  # noqa: BLE001 - the learner's code may fail mid-run
+        raise click.ClickException(f"training stopped: {type(error).__name__}: {error}") from None
+    saved = checkpoint.save(workspace, run, corpus_path)
+    curve = checkpoint.plot_curve(saved.with_name("loss_curve.png"), run.curve,
+                                  f"{corpus_path.name}: {run.summary()['bits_per_char']} bits/char")
+    summary = {**run.summary(), "corpus": str(corpus_path), "checkpoint": str(saved),
+               "loss_curve": str(curve), "model": kit.source,
+               "sample": run.samples[-1][1] if run.samples else None}
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(f"\n  validation loss {summary['val_loss']:.3f} nats/char "
+               f"({summary['bits_per_char']:.3f} bits/char) after {run.steps:,} steps, "
+               f"{run.tokens_per_second:,.0f} tokens/s, {run.parameters:,} parameters")
+    click.echo(f"  model saved to {saved}\n  loss curve:    {curve}")
+    click.echo("  Now: `learn generate --prompt \"the \"`")
+
+
+@main.command()
+@click.option("--prompt", default="the ", show_default=True, help="Text to start from.")
+@click.option("--length", type=click.IntRange(min=1, max=100_000), default=300, show_default=True)
+@click.option("--temperature", type=click.FloatRange(min=0), default=0.8, show_default=True,
+              help="0 always takes the likeliest character; higher is more adventurous.")
+@click.option("--top-k", type=click.IntRange(min=1), default=None, help="Sample only among the K likeliest.")
+@click.option("--seed", type=int, default=None, help="The same seed gives the same text.")
+@click.pass_obj
+def generate(workspace: Path, prompt: str, length: int, temperature: float, top_k: int | None,
+             seed: int | None) -> None:
+    """Write text with the model you trained last."""
+    import torch
+
+    from grader import checkpoint
+    from grader.kit import KitError, load_kit
+
+    try:
+        document = checkpoint.load(workspace)
+        kit = load_kit(workspace, reference=document["source"] == "reference")
+        model, vocab = checkpoint.rebuild(document, kit)
+    except (checkpoint.CheckpointError, KitError) as error:
+        raise click.ClickException(str(error)) from None
+    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    try:
+        text = kit.generate(model, vocab, prompt, length, temperature=temperature, top_k=top_k,
+                            generator=generator)
+    except Exception as error:  # noqa: BLE001 - the learner's generate may fail
+        raise click.ClickException(f"generate failed: {type(error).__name__}: {error}") from None
+    click.echo(click.style(prompt, bold=True) + text)
+
+
+@main.command()
+@click.argument("exercise", required=False)
+@click.option("--all", "every", is_flag=True, help="A notebook for every exercise.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write the notebooks in (default: notebooks/ in your workspace).")
+@click.pass_obj
+def notebook(workspace: Path, exercise: str | None, every: bool, out_dir: Path | None) -> None:
+    """Write a Jupyter notebook for an exercise: its lesson, its stub, and a cell that checks it."""
+    from grader.notebook import write_notebook
+
+    if bool(exercise) == every:
+        raise click.UsageError("name one exercise (`learn notebook 3`) or give --all")
+    chosen = [e for e in course.EXERCISES if e.ready] if every else [_exercise(exercise)]
+    folder = (out_dir or workspace / "notebooks").resolve()
+    for item in chosen:
+        path, renamed = write_notebook(item, folder, workspace)
+        note = "  (yours was kept: this one is written beside it)" if renamed else ""
+        click.echo(f"wrote {_shown(path)}{note}")
+    click.echo("Open it with `jupyter notebook` (or VS Code); its last cell checks your work.")
+
+
+def _format_of(out: Path | None, chosen: str | None) -> str:
+    if chosen:
+        return chosen
+    if out is not None and out.suffix.lower() in (".csv", ".json"):
+        return out.suffix.lower()[1:]
+    if out is not None:
+        raise click.UsageError("--out must end in .csv or .json (or give --format)")
+    return "table"
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--exercise", "exercise_name", help="Grade this exercise only.")
+@click.option("--all", "every", is_flag=True, help="Grade every exercise.")
+@click.option("--jobs", type=click.IntRange(min=1, max=64), default=2, show_default=True,
+              help="Submissions graded at the same time.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60, show_default=True,
+              help="Seconds each exercise of each submission may run.")
+@click.option("--memory", type=click.FloatRange(min=1), default=4, show_default=True,
+              help="GiB of memory each submission's process may use.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the gradebook here.")
+@click.option("--format", "out_format", type=click.Choice(["csv", "json", "gradescope"]),
+              help="Gradebook format (default: from --out's suffix; gradescope writes results.json).")
+def grade(paths: tuple[Path, ...], exercise_name: str | None, every: bool, jobs: int, timeout: float,
+          memory: float, out: Path | None, out_format: str | None) -> None:
+    """Grade a class's submissions (.py files, notebooks, or one folder per learner)."""
+    from grader import grade as grading
+
+    if bool(exercise_name) == every:
+        raise click.UsageError("give --exercise N or --all")
+    exercises = [e for e in course.EXERCISES if e.ready] if every else [_exercise(exercise_name)]
+    fmt = _format_of(out, out_format)
+    try:
+        submissions = grading.discover(list(paths), exercises)
+    except grading.GradeError as error:
+        raise click.UsageError(str(error)) from None
+    if fmt == "gradescope" and len(submissions) != 1:
+        raise click.UsageError("--format gradescope grades one submission per run (as Gradescope does)")
+
+    def progress_bar(done: int, total: int) -> None:
+        filled = round(24 * done / total) if total else 24
+        click.echo(f"\r  grading [{'#' * filled}{'-' * (24 - filled)}] {done}/{total}", nl=False, err=True)
+
+    started = time.monotonic()
+    rows = grading.grade(submissions, exercises, jobs=jobs, timeout=timeout,
+                         memory_limit=int(memory * 2**30), on_done=progress_bar)
+    click.echo(f"\n  graded {len(submissions)} submission(s) in {time.monotonic() - started:.1f} s",
+               err=True)
+    if fmt == "table":
+        for row in rows:
+            document = grading.row_document(row, exercises)
+            flag = "  FLAGGED" if document["flagged"] else ""
+            click.echo(f"{document['submission']}: {document['score']}/{document['max_score']}{flag}")
+            for module, item in document["exercises"].items():
+                if item["reason"]:
+                    click.echo(f"    {module}: {item['reason']}")
+        return
+    text = {"csv": lambda: grading.to_csv(rows, exercises), "json": lambda: grading.to_json(rows, exercises),
+            "gradescope": lambda: grading.to_gradescope(rows[0], exercises)}[fmt]()
+    target = out or Path("results.json")
+    write_atomically(target, text)
+    click.echo(f"  gradebook written to {target}", err=True)

@@ -39,6 +39,7 @@ class Result:
     output: str = ""           # what the learner's code printed (tail only)
     imports: list[str] = field(default_factory=list)  # earlier exercises the file imported
     diagnosis: str | None = None  # which exercise a failure comes from, when it can be told
+    course_imports: list[str] = field(default_factory=list)  # reference/grader modules it loaded
     seconds: float = 0.0
 
     @property

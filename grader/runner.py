@@ -24,6 +24,7 @@ from grader.course import COURSE_ROOT, Exercise
 from grader.result import (FAILED, NOT_RUN, TIMED_OUT, CheckResult, Result)
 
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_MEMORY_LIMIT = 6 * 2**30  # bytes of address space for the child (torch alone maps ~0.7 GB)
 OUTPUT_LIMIT = 4000  # characters of the learner's printed output kept in a Result
 
 
@@ -57,12 +58,14 @@ def child_environment() -> dict:
 
 
 def run_checks(exercise: Exercise, source: dict, *, timeout: float = DEFAULT_TIMEOUT,
-               cwd: Path | None = None, display_file: str = "") -> Result:
+               cwd: Path | None = None, display_file: str = "",
+               memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> Result:
     """Check the learner code described by `source` (see `grader.loader.load_source`)."""
     started = time.monotonic()
     secret = secrets.token_hex(32)
     read_fd, write_fd = os.pipe()
-    job = {"secret": secret, "result_fd": write_fd, "module": exercise.module, "source": source}
+    job = {"secret": secret, "result_fd": write_fd, "module": exercise.module, "source": source,
+           "memory_limit": memory_limit}
     process = subprocess.Popen(
         [sys.executable, "-m", "grader.child"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -153,6 +156,7 @@ def interpret(exercise: Exercise, messages: list[dict], *, timed_out: bool, time
         elif kind == "loaded":
             phase = "checking"
             result.imports = [str(name) for name in message.get("imports", [])]
+            result.course_imports = [str(name) for name in message.get("course_imports", [])]
         elif kind == "start":
             running = message.get("id")
         elif kind == "check":

@@ -81,3 +81,20 @@ def make_stub(solution_source: str) -> str:
     text = "".join(lines)
     text = re.sub(r"\n{3,}(?=\S)", "\n\n\n", text)  # no gaps left wider than PEP 8's two lines
     return text.rstrip("\n") + "\n"
+
+
+def write_committed_stub(name: str) -> str:
+    """Regenerate the committed stub `exercises/<module>.py` of one exercise from its solution."""
+    from grader import course
+
+    exercise = course.find(name)
+    stub = make_stub(exercise.solution_path.read_text(encoding="utf-8"))
+    exercise.stub_path(course.COURSE_ROOT).write_text(stub, encoding="utf-8")
+    return str(exercise.stub_path(course.COURSE_ROOT))
+
+
+if __name__ == "__main__":  # python -m grader.stubgen 3  (after editing solutions/ex3_attention.py)
+    import sys
+
+    for argument in sys.argv[1:]:
+        print("wrote", write_committed_stub(argument))
