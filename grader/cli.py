@@ -462,3 +462,115 @@ def grade(paths: tuple[Path, ...], exercise_name: str | None, every: bool, jobs:
     target = out or Path("results.json")
     write_atomically(target, text)
     click.echo(f"  gradebook written to {target}", err=True)
+
+
+def _compare_display(as_json: bool):
+    show = _training_display(as_json)
+
+    def display(event: dict) -> None:
+        if event["kind"] == "model" and not as_json:
+            click.echo(f"\n  training the {'Transformer' if event['name'] == 'transformer' else 'RNN'}...", err=True)
+        elif event["kind"] != "model":
+            show(event)
+    return display
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(dir_okay=False, path_type=Path),
+              help="A text file to train on (default: the course's own corpus).")
+@click.option("--seconds", type=click.FloatRange(min=1), default=60, show_default=True,
+              help="Training time for EACH model.")
+@click.option("--steps", type=click.IntRange(min=1), help="Train each model for this many steps instead.")
+@click.option("--reference", is_flag=True, help="Compare the course's reference models, not yours.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document at the end.")
+@click.pass_obj
+def compare(workspace: Path, corpus: Path | None, seconds: float, steps: int | None, reference: bool,
+            device: str, seed: int, as_json: bool) -> None:
+    """Train your Transformer and your RNN for the same time on the same text, and compare them."""
+    import json
+
+    import torch
+
+    from grader import compare as comparing
+    from grader import trainer
+    from grader.corpus import CorpusError, read_corpus
+    from grader.kit import KitError, load_kit, load_rnn_kit
+
+    try:
+        text, corpus_path = read_corpus(corpus)
+        chosen_device = trainer.choose_device(device)
+    except (CorpusError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    try:
+        kit = load_kit(workspace, reference=reference)
+        rnn_kit = load_rnn_kit(workspace, reference=reference)
+    except KitError as error:
+        raise click.ClickException(str(error)) from None
+    if not as_json:
+        budget = f"{steps} steps" if steps else f"{seconds:g} s"
+        click.echo(f"Comparing {'the reference' if reference else 'your'} Transformer and RNN on "
+                   f"{corpus_path.name}: {budget} each on {chosen_device}.", err=True)
+    try:
+        outcome = comparing.run_both(kit, rnn_kit, text, seconds=None if steps else seconds, steps=steps,
+                                     device=chosen_device, seed=seed, report=_compare_display(as_json))
+    except KitError as error:
+        raise click.ClickException(str(error)) from None
+    except Exception as error:  # noqa: BLE001 - the learner's code may fail mid-run
+        raise click.ClickException(f"the comparison stopped: {type(error).__name__}: {error}") from None
+    rows = comparing.table_rows(outcome)
+    picture = comparing.plot_curves(workspace / ".learn" / "compare" / "validation_curves.png", outcome,
+                                    f"{corpus_path.name}: validation loss against time")
+    samples = {}
+    for name, run in outcome["runs"].items():
+        generator = torch.Generator().manual_seed(seed)
+        samples[name] = kit.generate(run.model, outcome["vocab"], "the ", 160, temperature=0.8,
+                                     generator=generator)
+    if as_json:
+        click.echo(json.dumps({"corpus": str(corpus_path), "device": chosen_device, "models": rows,
+                               "verdict": comparing.verdict(rows), "curves": str(picture),
+                               "samples": samples}, indent=2))
+        return
+    click.echo("\n\n" + comparing.render_table(rows))
+    click.echo("\n" + comparing.verdict(rows))
+    for name, sample in samples.items():
+        click.secho(f"\n{'Transformer' if name == 'transformer' else 'RNN'} writes:", bold=True)
+        click.echo("the " + sample)
+    click.echo(f"\nvalidation curves: {picture}")
+
+
+@main.command()
+@click.argument("text")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the PNG (default: .learn/model/attention.png).")
+@click.pass_obj
+def attention(workspace: Path, text: str, out: Path | None) -> None:
+    """Show what your trained model attends to over TEXT: a heatmap per layer and head."""
+    from grader import attention as looking
+    from grader import checkpoint
+    from grader.kit import KitError, load_kit
+
+    if not text:
+        raise click.UsageError("give some text, for example: learn attention \"the cat sat\"")
+    try:
+        document = checkpoint.load(workspace)
+        kit = load_kit(workspace, reference=document["source"] == "reference")
+        model, vocab = checkpoint.rebuild(document, kit)
+    except (checkpoint.CheckpointError, KitError) as error:
+        raise click.ClickException(str(error)) from None
+    unknown = sorted({c for c in kit.tokenize_text(text) if c not in vocab})
+    try:
+        used, maps = looking.attention_maps(model, vocab, text.lower())
+    except Exception as error:  # noqa: BLE001 - the learner's model may fail here
+        raise click.ClickException(f"cannot read the attention: {type(error).__name__}: {error}") from None
+    if used != text.lower():
+        click.echo(f"(only the last {len(used)} characters fit the model's context)")
+    if unknown:
+        click.echo(f"(not in the model's vocabulary, read as <unk>: {' '.join(map(repr, unknown))})")
+    path = looking.plot(out or checkpoint.checkpoint_dir(workspace) / "attention.png", used, maps)
+    click.echo(f"The last character, {looking.shown(used[-1])!r}, attends most to:")
+    for layer, found in enumerate(looking.strongest(used, maps), 1):
+        described = ", ".join(f"{looking.shown(c)!r} at {p} ({w:.0%})" for p, c, w in found)
+        click.echo(f"  layer {layer}: {described}")
+    click.echo(f"heatmaps (every layer and head): {path}")

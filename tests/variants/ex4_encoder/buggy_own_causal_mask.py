@@ -1,0 +1,29 @@
+# mistake: the layer builds its own causal mask, so it can never attend freely when given no mask
+# expect: made a mask of its own
+import torch.nn as nn
+
+from ex3_attention import MultiHeadAttention, causal_mask
+
+
+class TransformerEncoderLayer(nn.Module):
+    def __init__(self, d_model, num_heads, hidden_dim, dropout=0.1):
+        super().__init__()
+        self.self_attention = MultiHeadAttention(d_model, num_heads)
+        self.norm1 = nn.LayerNorm(d_model)
+        self.dropout1 = nn.Dropout(dropout)
+        self.feed_forward = nn.Sequential(
+            nn.Linear(d_model, hidden_dim),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden_dim, d_model),
+        )
+        self.norm2 = nn.LayerNorm(d_model)
+        self.dropout2 = nn.Dropout(dropout)
+
+    def forward(self, x, mask=None):
+        if mask is None:
+            mask = causal_mask(x.size(1), device=x.device)
+        attended, _ = self.self_attention(x, x, x, mask)
+        x = self.norm1(x + self.dropout1(attended))
+        x = self.norm2(x + self.dropout2(self.feed_forward(x)))
+        return x

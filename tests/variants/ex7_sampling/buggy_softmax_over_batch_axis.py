@@ -1,0 +1,34 @@
+# mistake: the last position's logits keep their batch axis, (1, V), and the softmax runs over dim=0
+# expect: every character came out about equally often
+# expect: wrong axis
+
+import torch
+
+
+def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, generator=None):
+    was_training = model.training
+    model.eval()
+    ids = vocab.encode(prompt)
+    pad_id, unk_id = vocab["<pad>"], vocab["<unk>"]
+    new_ids = []
+    with torch.no_grad():
+        for _ in range(length):
+            x = torch.tensor([ids[-model.max_len:]], dtype=torch.long)
+            logits = model(x)[:, -1, :]
+            if temperature == 0:
+                logits[0, pad_id] = float("-inf")
+                logits[0, unk_id] = float("-inf")
+                next_id = logits.argmax().item()
+            else:
+                logits = logits / temperature
+                if top_k is not None:
+                    values, _ = torch.topk(logits[0], top_k)
+                    logits[logits < values[-1]] = float("-inf")
+                probs = torch.softmax(logits, dim=0)
+                probs[0, pad_id] = 0.0
+                probs[0, unk_id] = 0.0
+                next_id = torch.multinomial(probs, 1, generator=generator).item()
+            ids.append(next_id)
+            new_ids.append(next_id)
+    model.train(was_training)
+    return vocab.decode(new_ids)

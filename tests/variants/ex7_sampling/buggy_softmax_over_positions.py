@@ -1,0 +1,34 @@
+# mistake: the softmax runs over the positions (dim=1) of the (1, T, V) logits before the last one is taken
+# expect: a softmax over the positions, dim=1
+
+import torch
+
+
+def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, generator=None):
+    was_training = model.training
+    model.eval()
+    ids = vocab.encode(prompt)
+    pad_id, unk_id = vocab["<pad>"], vocab["<unk>"]
+    new_ids = []
+    with torch.no_grad():
+        for _ in range(length):
+            x = torch.tensor([ids[-model.max_len:]], dtype=torch.long)
+            all_logits = model(x)
+            logits = all_logits[0, -1]
+            logits[pad_id] = float("-inf")
+            logits[unk_id] = float("-inf")
+            if temperature == 0:
+                next_id = logits.argmax().item()
+            else:
+                logits = logits / temperature
+                if top_k is not None:
+                    values, _ = torch.topk(logits, top_k)
+                    logits[logits < values[-1]] = float("-inf")
+                probs = torch.softmax(all_logits / temperature, dim=1)[0, -1]
+                probs[pad_id] = 0.0
+                probs[unk_id] = 0.0
+                next_id = torch.multinomial(probs, 1, generator=generator).item()
+            ids.append(next_id)
+            new_ids.append(next_id)
+    model.train(was_training)
+    return vocab.decode(new_ids)

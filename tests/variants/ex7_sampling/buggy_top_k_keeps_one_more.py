@@ -1,0 +1,31 @@
+# mistake: the threshold is the (k+1)-th largest logit (index k of the sorted logits), so k+1 stay
+# expect: one character too many (k + 1)
+
+import torch
+
+
+def generate(model, vocab, prompt, length, temperature=1.0, top_k=None, generator=None):
+    was_training = model.training
+    model.eval()
+    ids = vocab.encode(prompt)
+    pad_id, unk_id = vocab["<pad>"], vocab["<unk>"]
+    new_ids = []
+    with torch.no_grad():
+        for _ in range(length):
+            x = torch.tensor([ids[-model.max_len:]], dtype=torch.long)
+            logits = model(x)[0, -1]
+            logits[pad_id] = float("-inf")
+            logits[unk_id] = float("-inf")
+            if temperature == 0:
+                next_id = logits.argmax().item()
+            else:
+                logits = logits / temperature
+                if top_k is not None:
+                    ordered = torch.sort(logits, descending=True).values
+                    logits[logits < ordered[top_k]] = float("-inf")
+                probs = torch.softmax(logits, dim=-1)
+                next_id = torch.multinomial(probs, 1, generator=generator).item()
+            ids.append(next_id)
+            new_ids.append(next_id)
+    model.train(was_training)
+    return vocab.decode(new_ids)
