@@ -34,8 +34,8 @@ class Recipe:
     hidden_dim: int = 512
     dropout: float = 0.0
     seq_length: int = 64
-    batch_size: int = 64
-    lr: float = 6e-3
+    batch_size: int = 32
+    lr: float = 5e-3
     final_lr_fraction: float = 0.1
     warmup_fraction: float = 0.03
     weight_decay: float = 0.01

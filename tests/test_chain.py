@@ -98,3 +98,15 @@ def test_learn_check_5_says_to_fix_exercise_4_first(workspace):
     assert result.exit_code == 1
     assert "the bug is in exercise 4. Fix exercise 4 first (`learn check 4`)." in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_unfinished_earlier_exercise_is_named(tmp_path):
+    """Exercise 5 done, exercise 4 still the stub: the report names exercise 4's file."""
+    from grader.stubgen import make_stub
+
+    path = write_exercises(tmp_path / "learner")
+    (path.parent / f"{EX4.module}.py").write_text(
+        make_stub(EX4.solution_path.read_text(encoding="utf-8")), encoding="utf-8")
+    result = check_file(EX5.module, path, use_reference=[])
+    assert not result.passed and result.state != "not_started"
+    assert "Your exercise 4 (ex4_encoder.py) is not finished" in failure_text(result)

@@ -15,6 +15,8 @@ from grader.cli import main
 from hostile import BUGGY, CORRECT, HOSTILE
 
 TIME_LIMIT = 10
+# The batch fixture is graded once: keep this module's tests on one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("grade_batch")
 
 
 def reason_text(document: dict) -> str:

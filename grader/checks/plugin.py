@@ -9,24 +9,32 @@ still raises NotImplementedError, a skip, an exit.
 from __future__ import annotations
 
 import types
+from pathlib import Path
 
 import pytest
 
 from grader.checks.support import CheckFailure, Learner
 from grader.course import CHECKS_DIR
-from grader.loader import format_learner_traceback, is_learner_frame, load_reference
+from grader.loader import EXERCISE_MODULE, format_learner_traceback, is_learner_frame, load_reference
 from grader.result import FAILED, NOT_STARTED, PASSED, SKIPPED
 
 _SEVERITY = {PASSED: 0, NOT_STARTED: 1, FAILED: 2, SKIPPED: 3}
 
 
-def _innermost_learner_function(error: BaseException) -> str | None:
-    tb, name = error.__traceback__, None
+def _innermost_learner_frame(error: BaseException) -> tuple[str, str] | None:
+    """(function name, file name) of the innermost frame of the learner's code in a traceback."""
+    tb, found = error.__traceback__, None
     while tb is not None:
-        if is_learner_frame(tb.tb_frame.f_code.co_filename):
-            name = tb.tb_frame.f_code.co_name
+        code = tb.tb_frame.f_code
+        if is_learner_frame(code.co_filename):
+            found = (code.co_name, code.co_filename)
         tb = tb.tb_next
-    return name
+    return found
+
+
+def _innermost_learner_function(error: BaseException) -> str | None:
+    found = _innermost_learner_frame(error)
+    return found[0] if found else None
 
 
 def _has_learner_frame(error: BaseException) -> bool:
@@ -39,14 +47,31 @@ def _is_allocation_failure(error: BaseException) -> bool:
     return isinstance(error, RuntimeError) and "allocat" in text and "memory" in text
 
 
-def explain(error: BaseException) -> tuple[str, str]:
-    """(status, message) for an exception that ended a check."""
+def _unfinished_earlier_exercise(error: BaseException, own_file: str) -> str | None:
+    """A message when a NotImplementedError comes from an earlier exercise's stub that the
+    checked file imports (exercise 5 finished, exercise 4 still a stub), else None."""
+    function, filename = _innermost_learner_frame(error)
+    stem = Path(filename).stem
+    if not own_file or Path(filename).resolve() == Path(own_file).resolve() or not EXERCISE_MODULE.match(stem):
+        return None
+    number = stem[2:].split("_")[0]
+    return (f"Your exercise {number} ({Path(filename).name}) is not finished: `{function}` still raises "
+            f"NotImplementedError, and this exercise uses it. Finish exercise {number} first "
+            f"(`learn check {number}`).")
+
+
+def explain(error: BaseException, own_file: str = "") -> tuple[str, str]:
+    """(status, message) for an exception that ended a check. `own_file` is the checked file,
+    to tell its own unfinished TODOs from those of an earlier exercise it imports."""
     if isinstance(error, CheckFailure):
         return FAILED, str(error)
     if isinstance(error, (pytest.skip.Exception, getattr(pytest, "xfail").Exception)):
         return SKIPPED, ("This check was skipped, by your code (pytest.skip or xfail?). A skipped "
                          "check counts as failed: remove the skip.")
     if isinstance(error, NotImplementedError) and _has_learner_frame(error):
+        earlier = _unfinished_earlier_exercise(error, own_file)
+        if earlier:
+            return FAILED, earlier
         where = _innermost_learner_function(error)
         return NOT_STARTED, f"Not started: `{where}` still raises NotImplementedError (the TODO in the stub)."
     if isinstance(error, SystemExit):
@@ -105,7 +130,7 @@ class ChecksPlugin:
         report = outcome.get_result()
         if call.excinfo is None or report.passed:
             return
-        status, message = explain(call.excinfo.value)
+        status, message = explain(call.excinfo.value, getattr(self._learner._module, "__file__", "") or "")
         if call.when != "call" and status == FAILED and not isinstance(call.excinfo.value, CheckFailure):
             message = f"(while preparing this check) {message}"
         current = self._outcome.get(item.nodeid, (PASSED, ""))
