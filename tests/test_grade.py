@@ -126,3 +126,22 @@ def test_learn_check_fails_every_hostile_file_with_its_reason(tmp_path, name):
     text = failure_text(result).lower()
     for words in HOSTILE[name][1]:
         assert words.lower() in text, f"{name}: no {words!r} in\n{text}"
+
+
+def test_warnings_on_stderr_never_fail_a_check(tmp_path):
+    """Torch's own warnings (and the learner's) are noise on stderr, not failures."""
+    noisy = CORRECT + '''
+import sys
+import warnings
+
+import torch
+
+warnings.warn("a learner's own warning", UserWarning)
+torch.tensor([1.0, 2.0]).new_tensor(torch.tensor([3.0]))  # torch warns: use clone().detach()
+print("debugging output on stderr", file=sys.stderr)
+'''
+    path = tmp_path / "ex3_attention.py"
+    path.write_text(noisy, encoding="utf-8")
+    result = check_file("ex3_attention", path)
+    assert result.passed, failure_text(result)
+    assert "clone().detach()" in result.output or "warning" in result.output.lower()
