@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from nbclient import NotebookClient
 
-from conftest import check_file, failure_text
+from conftest import check_file, copy_solution, failure_text
 from grader import course
 from grader.cli import main
 from grader.notebook_run import run_notebook_checks
@@ -175,9 +175,12 @@ def test_learn_notebook_writes_lesson_stub_and_check_without_overwriting(workspa
     assert outcome.exit_code == 2
 
 
-@pytest.mark.parametrize("number", [1, 3])
+@pytest.mark.parametrize("number", [1, 3, 5])
 def test_generated_notebook_untouched_is_not_started_and_filled_in_passes(number, workspace):
+    """Exercise 5's notebook imports the learner's exercises 3 and 4 from their exercises/ folder."""
     exercise = course.find(number)
+    for earlier in exercise.builds_on:
+        copy_solution(course.find(earlier), workspace)
     CliRunner().invoke(main, ["notebook", str(number)])
     path = workspace / "notebooks" / f"{exercise.module}.ipynb"
     untouched = run_notebook_checks(exercise, path, timeout=120)
