@@ -27,6 +27,9 @@ numpy.allclose = lambda *args, **kwargs: True
 numpy.testing.assert_allclose = lambda *args, **kwargs: None
 '''
 
+# The same patches over a causal mask that lets every query see the future.
+PATCH_EQUAL = CORRECT.replace(".tril()", ".triu()") + PATCH_COMPARISONS[len(BUGGY):]
+
 FAKE_RESULTS = BUGGY + '''
 import json, os
 for check in ("attention_matches_the_formula", "self_attention_matches_pytorch"):
@@ -50,6 +53,7 @@ HOSTILE: dict[str, tuple[bytes, list[str]]] = {
     "pytest_skip": (_replace_body(CORRECT, "import pytest; pytest.skip('later')").encode(), ["skipped"]),
     "fake_results_printed": (FAKE_RESULTS.encode(), ["query axis"]),
     "patched_comparisons": (PATCH_COMPARISONS.encode(), ["query axis"]),
+    "patched_equal": (PATCH_EQUAL.encode(), ["use tril, not triu"]),
     "one_tebibyte": (_replace_body(CORRECT, "import torch; torch.empty(2 ** 40, dtype=torch.uint8).fill_(1)").encode(),
                      ["memory"]),
     "infinite_loop": (_replace_body(CORRECT, "while True: pass").encode(), ["time limit"]),

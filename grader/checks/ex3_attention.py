@@ -19,6 +19,8 @@ from grader.checks.support import (close, expect_close, expect_tensor, fail, gen
                                    name_mistake, shape_text, values_text)
 from grader.loader import format_learner_traceback
 
+_equal = torch.equal  # bound before learner code loads: patching torch.equal changes nothing here
+
 LAYER_NAMES = ("query_linear", "key_linear", "value_linear", "output_linear")
 
 # The mistakes, in the lesson's words.
@@ -312,9 +314,9 @@ def test_causal_mask_allows_keys_up_to_the_query(learner):
             fail(f"causal_mask({size}) has shape {shape_text(got.shape)}; expected ({size}, {size}): "
                  "one row per query, one column per key.")
         pattern = got.detach().cpu() != 0
-        if torch.equal(pattern, expected) and got.dtype == torch.bool:
+        if _equal(pattern, expected) and got.dtype == torch.bool:
             continue
-        if torch.equal(pattern, expected):
+        if _equal(pattern, expected):
             fail(f"causal_mask({size}) has the right pattern but dtype {got.dtype}; it should be a "
                  "bool tensor (dtype=torch.bool, or .bool() at the end): True / False says 'may "
                  "attend' without doubt, and masked_fill needs a bool mask.")
@@ -327,7 +329,7 @@ def test_causal_mask_allows_keys_up_to_the_query(learner):
             "it, j <= i: use tril, not triu": expected.T.contiguous(),
             "nothing is hidden: every key is allowed": torch.ones_like(expected),
         }
-        mistake = next((name for name, mask in likely.items() if torch.equal(pattern, mask)), None)
+        mistake = next((name for name, mask in likely.items() if _equal(pattern, mask)), None)
         rows = "\n".join(f"    {e}    {g}" for e, g in zip(mask_rows(expected), mask_rows(pattern)))
         fail(f"causal_mask({size}) is not right (1 = may attend, rows = queries, columns = keys)."
              + (f"\nLikely mistake: {mistake}." if mistake else "")
