@@ -32,6 +32,8 @@ def diagnose(exercise: Exercise, result: Result, source: dict, **run_options) ->
             return (f"Your exercise {exercise.number} code passes every check when the reference "
                     f"solution of {pieces} stands in for yours: the bug is in exercise "
                     f"{earlier.number}. Fix exercise {earlier.number} first (`learn check {earlier.number}`).")
-    names = ", ".join(str(course.find(m).number) for m in swapped)
+    numbers = [str(course.find(m).number) for m in swapped]
+    names = (f"exercise {numbers[0]}" if len(numbers) == 1
+             else f"exercises {', '.join(numbers[:-1])} and {numbers[-1]}")
     return (f"Your exercise {exercise.number} code fails even with the reference solutions of "
-            f"exercise {names} in place of yours: the bug is in exercise {exercise.number} itself.")
+            f"{names} in place of yours: the bug is in exercise {exercise.number} itself.")

@@ -121,7 +121,7 @@ def _run_check(exercise: Exercise, workspace: Path, file: Path | None, timeout: 
     if not path.is_file():
         raise click.UsageError(f"there is no file {path}"
                                + ("" if file else f"; `learn reset {exercise.number}` writes the stub"))
-    source = {"kind": "file", "path": str(path)}
+    source = {"kind": "file", "path": str(path), "search_dirs": [str(workspace / "exercises")]}
     options = {"timeout": timeout, "cwd": workspace, "display_file": _shown(path)}
     result = run_checks(exercise, source, **options)
     if exercise.builds_on:

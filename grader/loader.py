@@ -57,7 +57,8 @@ def describe_syntax_error(error: SyntaxError) -> str:
 
 
 @contextmanager
-def exercise_imports(search_dir: Path, overrides: dict[str, types.ModuleType] | None = None):
+def exercise_imports(search_dir: Path, overrides: dict[str, types.ModuleType] | None = None,
+                     fallback_dirs: tuple[Path, ...] = ()):
     """Make `import ex3_attention` (and friends) resolve inside `search_dir`, or to `overrides`,
     for the duration of the block, then put `sys.modules` and `sys.path` back.
 
@@ -68,14 +69,16 @@ def exercise_imports(search_dir: Path, overrides: dict[str, types.ModuleType] | 
     for name in saved:
         del sys.modules[name]
     sys.modules.update(overrides or {})
-    sys.path.insert(0, str(search_dir))
+    added = [str(search_dir), *(str(d) for d in fallback_dirs if Path(d) != Path(search_dir))]
+    sys.path[0:0] = added
     try:
         yield
     finally:
-        try:
-            sys.path.remove(str(search_dir))
-        except ValueError:
-            pass
+        for entry in added:
+            try:
+                sys.path.remove(entry)
+            except ValueError:
+                pass
         for name in [n for n in sys.modules if EXERCISE_MODULE.match(n)]:
             del sys.modules[name]
         sys.modules.update(saved)
@@ -116,6 +119,13 @@ def execute(text: str, filename: str, module_name: str) -> types.ModuleType:
     except RecursionError as error:
         raise LoadError("Your file recursed without end while it was being loaded:\n"
                         + format_learner_traceback(error, limit=3)) from None
+    except ModuleNotFoundError as error:
+        if error.name and EXERCISE_MODULE.match(error.name):
+            raise LoadError(f"Your file imports `{error.name}`, but there is no {error.name}.py beside it "
+                            f"(nor in your exercises/ folder). Keep your exercise files together, or "
+                            f"define what you need in this file.") from None
+        raise LoadError("Your file raised an error while it was being loaded:\n"
+                        + format_learner_traceback(error)) from None
     except BaseException as error:  # noqa: BLE001 - any learner error is reported, not raised
         if type(error).__module__.startswith(("_pytest", "pytest")):
             raise LoadError(f"Your file called pytest's {type(error).__name__.lower()}() while it was "
@@ -125,11 +135,14 @@ def execute(text: str, filename: str, module_name: str) -> types.ModuleType:
     return module
 
 
-def load_file(path: Path, overrides: dict[str, types.ModuleType] | None = None) -> types.ModuleType:
+def load_file(path: Path, overrides: dict[str, types.ModuleType] | None = None,
+              fallback_dirs: tuple[Path, ...] = ()) -> types.ModuleType:
+    """The learner's file as a module. `import ex3_attention` in it finds the file's own folder
+    first, then `fallback_dirs` (the workspace's exercises/ folder, for a file kept elsewhere)."""
     path = Path(path).resolve()
     text = read_python(path)
     module_name = path.stem if EXERCISE_MODULE.match(path.stem) else "learner_code"
-    with exercise_imports(path.parent, overrides):
+    with exercise_imports(path.parent, overrides, fallback_dirs):
         module = execute(text, str(path), module_name)
         # Which earlier exercises the file imported from its own folder: the runner uses this
         # to tell a bug in exercise 4 from a bug in exercise 5 (see grader/chain.py).
@@ -146,7 +159,8 @@ def load_source(source: dict) -> types.ModuleType:
     overrides = {name: load_reference(name) for name in source.get("use_reference", [])}
     kind = source.get("kind")
     if kind == "file":
-        return load_file(Path(source["path"]), overrides)
+        return load_file(Path(source["path"]), overrides,
+                         tuple(Path(d) for d in source.get("search_dirs", [])))
     raise LoadError(f"unknown kind of source: {kind!r}")
 
 

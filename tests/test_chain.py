@@ -70,7 +70,7 @@ def test_a_bug_in_the_model_is_traced_to_exercise_5_itself(tmp_path):
     result, diagnosis = diagnose_exercise_5(write_exercises(tmp_path, ex5=EX5_NO_MASK))
     assert diagnosis is not None
     assert "the bug is in exercise 5 itself" in diagnosis
-    assert "exercise 3, 4" in diagnosis
+    assert "exercises 3 and 4" in diagnosis
     assert "can see the future" in failure_text(result)
 
 

@@ -155,3 +155,21 @@ def test_watch_checks_again_when_the_file_is_saved(workspace):
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=10)
+
+
+def test_a_file_kept_elsewhere_imports_earlier_exercises_from_the_workspace(workspace, tmp_path):
+    encoder = course.find(4)
+    elsewhere = tmp_path / "drafts" / "my_encoder.py"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(encoder.solution_path.read_text(encoding="utf-8"), encoding="utf-8")
+    runner = CliRunner()
+    unfinished = runner.invoke(main, ["check", "4", "--file", str(elsewhere), "--no-record"])
+    assert unfinished.exit_code == 1
+    assert "Your exercise 3 (ex3_attention.py) is not finished" in unfinished.output
+    course.find(3).stub_path(workspace).unlink()
+    missing = runner.invoke(main, ["check", "4", "--file", str(elsewhere), "--no-record"])
+    assert missing.exit_code == 1
+    assert "there is no ex3_attention.py beside it" in missing.output
+    copy_solution(course.find(3), workspace)
+    found = runner.invoke(main, ["check", "4", "--file", str(elsewhere), "--no-record"])
+    assert found.exit_code == 0, found.output
