@@ -44,7 +44,10 @@ def limit_memory(limit: int | None) -> None:
     in the learner's code, instead of taking the machine's memory from everyone else."""
     if not limit:
         return
-    import resource
+    try:
+        import resource
+    except ImportError:  # Windows: no address-space limit; the time limit still holds
+        return
 
     try:
         resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
