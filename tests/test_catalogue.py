@@ -41,7 +41,7 @@ def test_correct_variant_passes(path):
 
 
 def test_catalogue_is_large_enough():
-    """At least 8 buggy and 3 correct variants for every exercise that is ready."""
+    """At least 8 buggy and 3 correct variants for every exercise that is ready (more for 1 and 3)."""
     from grader import course
 
     for exercise in course.EXERCISES:
@@ -50,5 +50,7 @@ def test_catalogue_is_large_enough():
         folder = VARIANTS_DIR / exercise.module
         buggy = list(folder.glob("buggy_*.py"))
         correct = list(folder.glob("correct_*.py"))
-        assert len(buggy) >= 8, f"{exercise.module}: only {len(buggy)} buggy variants"
-        assert len(correct) >= 3, f"{exercise.module}: only {len(correct)} correct variants"
+        # Exercises 1 and 3 (tokenize, attention) are held to a larger catalogue: 10 and 4.
+        least_buggy, least_correct = (10, 4) if exercise.number in (1, 3) else (8, 3)
+        assert len(buggy) >= least_buggy, f"{exercise.module}: only {len(buggy)} buggy variants"
+        assert len(correct) >= least_correct, f"{exercise.module}: only {len(correct)} correct variants"
