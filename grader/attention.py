@@ -58,11 +58,9 @@ def strongest(text: str, maps: list[torch.Tensor], count: int = 5) -> list[list[
 
 
 def plot(path: Path, text: str, maps: list[torch.Tensor]) -> Path:
-    import matplotlib
+    from grader.charts import pyplot, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     layers, heads = len(maps), maps[0].shape[0]
     size = max(2.6, min(6.0, 0.16 * len(text) + 1.2))
     figure, axes = plt.subplots(layers, heads, figsize=(size * heads, size * layers), dpi=100, squeeze=False)
@@ -81,8 +79,4 @@ def plot(path: Path, text: str, maps: list[torch.Tensor]) -> Path:
             axis.set_xlabel("attends to (key)", fontsize=7)
             axis.set_ylabel("character (query)", fontsize=7)
     figure.suptitle(f"attention over {text[:40]!r}{'...' if len(text) > 40 else ''}", fontsize=10)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    return save(figure, path)

@@ -73,21 +73,8 @@ def rebuild(document: dict, kit):
 
 def plot_curve(path: Path, curve: dict, title: str) -> Path:
     """A PNG of the training and validation loss against steps."""
-    import matplotlib
+    from grader.charts import line_chart
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
-    axes.plot(curve["step"], curve["train_loss"], label="training loss (smoothed)")
-    axes.plot(curve["step"], curve["val_loss"], label="validation loss (sample of windows)")
-    axes.set_xlabel("step")
-    axes.set_ylabel("cross-entropy (nats per character)")
-    axes.set_title(title)
-    axes.grid(alpha=0.3)
-    axes.legend()
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    return line_chart(path, [(curve["step"], curve["train_loss"], {"label": "training loss (smoothed)"}),
+                             (curve["step"], curve["val_loss"], {"label": "validation loss (sample of windows)"})],
+                      xlabel="step", ylabel="cross-entropy (nats per character)", title=title)

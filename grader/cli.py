@@ -132,9 +132,9 @@ def _run_check(exercise: Exercise, workspace: Path, file: Path | None, timeout: 
 
 
 def _record(workspace: Path, exercise: Exercise, result) -> None:
-    records = _load_progress(workspace)
-    progress.record_check(records, exercise.module, result.state, result.score, result.max_score)
-    progress.save(workspace, records)
+    warning = progress.record_result(workspace, exercise.module, result)
+    if warning:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
 
 
 @main.command()
@@ -272,6 +272,32 @@ def watch(workspace: Path, exercise: str | None, interval: float, timeout: float
         click.echo("\nStopped watching.")
 
 
+def _text_and_device(corpus: Path | None, device: str) -> tuple[str, Path, str]:
+    """(text, its path, the device to use); a bad corpus or an absent device is a usage error."""
+    from grader import trainer
+    from grader.corpus import CorpusError, read_corpus
+
+    try:
+        text, corpus_path = read_corpus(corpus)
+        return text, corpus_path, trainer.choose_device(device)
+    except (CorpusError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _trained_model(workspace: Path):
+    """(kit, model, vocab) of the last `learn train`, rebuilt with the code that trained it."""
+    from grader import checkpoint
+    from grader.kit import KitError, load_kit
+
+    try:
+        document = checkpoint.load(workspace)
+        kit = load_kit(workspace, reference=document["source"] == "reference")
+        model, vocab = checkpoint.rebuild(document, kit)
+    except (checkpoint.CheckpointError, KitError) as error:
+        raise click.ClickException(str(error)) from None
+    return kit, model, vocab
+
+
 def _training_display(as_json: bool):
     """A `report` callback for trainer.train that draws a one-line progress bar on stderr."""
     def show(event: dict) -> None:
@@ -308,16 +334,11 @@ def train(workspace: Path, corpus: Path | None, reference: bool, steps: int | No
     import json
 
     from grader import checkpoint, trainer
-    from grader.corpus import CorpusError, read_corpus
     from grader.kit import KitError, load_kit
 
     if steps and seconds:
         raise click.UsageError("give --steps or --seconds, not both")
-    try:
-        text, corpus_path = read_corpus(corpus)
-        chosen_device = trainer.choose_device(device)
-    except (CorpusError, ValueError) as error:
-        raise click.UsageError(str(error)) from None
+    text, corpus_path, chosen_device = _text_and_device(corpus, device)
     try:
         kit = load_kit(workspace, reference=reference)
     except KitError as error:
@@ -361,15 +382,7 @@ def generate(workspace: Path, prompt: str, length: int, temperature: float, top_
     """Write text with the model you trained last."""
     import torch
 
-    from grader import checkpoint
-    from grader.kit import KitError, load_kit
-
-    try:
-        document = checkpoint.load(workspace)
-        kit = load_kit(workspace, reference=document["source"] == "reference")
-        model, vocab = checkpoint.rebuild(document, kit)
-    except (checkpoint.CheckpointError, KitError) as error:
-        raise click.ClickException(str(error)) from None
+    kit, model, vocab = _trained_model(workspace)
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
     try:
         text = kit.generate(model, vocab, prompt, length, temperature=temperature, top_k=top_k,
@@ -494,15 +507,9 @@ def compare(workspace: Path, corpus: Path | None, seconds: float, steps: int | N
     import torch
 
     from grader import compare as comparing
-    from grader import trainer
-    from grader.corpus import CorpusError, read_corpus
     from grader.kit import KitError, load_kit, load_rnn_kit
 
-    try:
-        text, corpus_path = read_corpus(corpus)
-        chosen_device = trainer.choose_device(device)
-    except (CorpusError, ValueError) as error:
-        raise click.UsageError(str(error)) from None
+    text, corpus_path, chosen_device = _text_and_device(corpus, device)
     try:
         kit = load_kit(workspace, reference=reference)
         rnn_kit = load_rnn_kit(workspace, reference=reference)
@@ -549,16 +556,10 @@ def attention(workspace: Path, text: str, out: Path | None) -> None:
     """Show what your trained model attends to over TEXT: a heatmap per layer and head."""
     from grader import attention as looking
     from grader import checkpoint
-    from grader.kit import KitError, load_kit
 
     if not text:
         raise click.UsageError("give some text, for example: learn attention \"the cat sat\"")
-    try:
-        document = checkpoint.load(workspace)
-        kit = load_kit(workspace, reference=document["source"] == "reference")
-        model, vocab = checkpoint.rebuild(document, kit)
-    except (checkpoint.CheckpointError, KitError) as error:
-        raise click.ClickException(str(error)) from None
+    kit, model, vocab = _trained_model(workspace)
     unknown = sorted({c for c in kit.tokenize_text(text) if c not in vocab})
     try:
         used, maps = looking.attention_maps(model, vocab, text.lower())

@@ -91,22 +91,10 @@ def render_table(rows: list[dict]) -> str:
 
 def plot_curves(path: Path, outcome: dict, title: str) -> Path:
     """One PNG: both models' validation loss against wall-clock seconds."""
-    import matplotlib
+    from grader.charts import line_chart
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
-    for name, run in outcome["runs"].items():
-        label = "Transformer" if name == "transformer" else "RNN (LSTM)"
-        axes.plot(run.curve["seconds"], run.curve["val_loss"], label=label, marker=".", markersize=3)
-    axes.set_xlabel("wall-clock time (seconds)")
-    axes.set_ylabel("validation loss (nats per character)")
-    axes.set_title(title)
-    axes.grid(alpha=0.3)
-    axes.legend()
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    lines = [(run.curve["seconds"], run.curve["val_loss"],
+              {"label": "Transformer" if name == "transformer" else "RNN (LSTM)", "marker": ".", "markersize": 3})
+             for name, run in outcome["runs"].items()]
+    return line_chart(path, lines, xlabel="wall-clock time (seconds)",
+                      ylabel="validation loss (nats per character)", title=title)

@@ -132,9 +132,10 @@ def grade_one(exercise: Exercise, path: Path, timeout: float, memory_limit: int)
         return run_checks(exercise, source, timeout=timeout, cwd=path.parent.resolve(),
                           display_file=str(path), memory_limit=memory_limit)
     except Exception as error:  # noqa: BLE001 - one submission must never stop the batch
-        result = Result(exercise=exercise.number, name=exercise.slug, file=str(path),
-                        error=f"the grader could not run this submission: {type(error).__name__}: {error}")
-        return result
+        from grader.runner import not_checked
+
+        return not_checked(exercise, f"the grader could not run this submission: {type(error).__name__}: {error}",
+                           str(path))
 
 
 def grade(submissions: list[Submission], exercises: list[Exercise], *, jobs: int = 2,

@@ -154,10 +154,8 @@ def _record(exercise: course.Exercise, result: Result) -> str | None:
     from grader.workspace import find_workspace
 
     workspace = find_workspace()
-    records, _warning = progress.load(workspace)
-    progress.record_check(records, exercise.module, result.state, result.score, result.max_score)
     try:
-        progress.save(workspace, records)
+        progress.record_result(workspace, exercise.module, result)
     except OSError:
         return None
     return str(workspace)

@@ -54,9 +54,7 @@ def _exercise_of(error: BaseException) -> int | None:
     """The exercise whose file raised `error` (the innermost frame in an exercise file)."""
     found = None
     for frame in traceback.extract_tb(error.__traceback__):
-        stem = Path(frame.filename).stem
-        if loader.EXERCISE_MODULE.match(stem):
-            found = int(stem[2:].split("_")[0])
+        found = loader.exercise_number(frame.filename) or found
     return found
 
 

@@ -23,6 +23,12 @@ _INTERNAL_PREFIXES = tuple(
 )
 
 
+def exercise_number(filename: str) -> int | None:
+    """The exercise a file belongs to by its name (`.../ex4_encoder.py` -> 4), else None."""
+    stem = Path(filename).stem
+    return int(stem[2:].split("_")[0]) if EXERCISE_MODULE.match(stem) else None
+
+
 class LoadError(Exception):
     """The learner's code could not be loaded; the message says why, for the learner."""
 
@@ -119,14 +125,11 @@ def execute(text: str, filename: str, module_name: str) -> types.ModuleType:
     except RecursionError as error:
         raise LoadError("Your file recursed without end while it was being loaded:\n"
                         + format_learner_traceback(error, limit=3)) from None
-    except ModuleNotFoundError as error:
-        if error.name and EXERCISE_MODULE.match(error.name):
+    except BaseException as error:  # noqa: BLE001 - any learner error is reported, not raised
+        if isinstance(error, ModuleNotFoundError) and EXERCISE_MODULE.match(error.name or ""):
             raise LoadError(f"Your file imports `{error.name}`, but there is no {error.name}.py beside it "
                             f"(nor in your exercises/ folder). Keep your exercise files together, or "
                             f"define what you need in this file.") from None
-        raise LoadError("Your file raised an error while it was being loaded:\n"
-                        + format_learner_traceback(error)) from None
-    except BaseException as error:  # noqa: BLE001 - any learner error is reported, not raised
         if type(error).__module__.startswith(("_pytest", "pytest")):
             raise LoadError(f"Your file called pytest's {type(error).__name__.lower()}() while it was "
                             "being loaded; that cannot skip or pass a check. Remove it.") from None

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from grader import channel
 from grader.course import Exercise
-from grader.result import NOT_RUN, TIMED_OUT, CheckResult, Result
-from grader.runner import DEFAULT_TIMEOUT, OUTPUT_LIMIT, child_environment, interpret
+from grader.result import NOT_RUN, TIMED_OUT, Result
+from grader.runner import DEFAULT_TIMEOUT, OUTPUT_LIMIT, child_environment, interpret, not_checked
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 SETUP_CELL = "import grader.kernel as _learn_kernel\n_learn_kernel.begin_graded_run({job!r})\ndel _learn_kernel"
@@ -102,7 +102,9 @@ def run_notebook_checks(exercise: Exercise, path: Path, *, timeout: float = DEFA
     try:
         notebook = read_notebook(path)
     except NotebookError as error:
-        return _failed(exercise, display_file, str(error), started)
+        result = not_checked(exercise, str(error), display_file)
+        result.seconds = time.monotonic() - started
+        return result
 
     private = Path(tempfile.mkdtemp(prefix="learn-notebook-"))
     secret = secrets.token_hex(32)
@@ -193,14 +195,5 @@ def run_notebook_checks(exercise: Exercise, path: Path, *, timeout: float = DEFA
         for item in result.checks:
             if item.status in (NOT_RUN, TIMED_OUT) or not messages:
                 item.message = f"Not run: {reason}"
-    result.seconds = time.monotonic() - started
-    return result
-
-
-def _failed(exercise: Exercise, display_file: str, error: str, started: float) -> Result:
-    result = Result(exercise=exercise.number, name=exercise.slug, file=display_file, error=error)
-    for check_id, title in exercise.checks:
-        result.checks.append(CheckResult(id=check_id, title=title, status=NOT_RUN,
-                                         message=f"Not run: {error}"))
     result.seconds = time.monotonic() - started
     return result

@@ -63,6 +63,14 @@ def record_check(exercises: dict, module: str, state: str, score: int, max_score
     return entry
 
 
+def record_result(workspace: Path, module: str, result) -> str | None:
+    """Load, fold in one check's Result, save. Returns the warning of `load`, if any."""
+    records, warning = load(workspace)
+    record_check(records, module, result.state, result.score, result.max_score)
+    save(workspace, records)
+    return warning
+
+
 def next_hint(exercises: dict, module: str, available: int) -> int:
     """Index of the hint to show now, remembering it, so each call reveals one more."""
     entry = exercises.setdefault(module, {})

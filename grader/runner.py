@@ -140,6 +140,14 @@ def _describe_exit(exit_code: int | None) -> str:
     return f"the checking process ended early with exit status {exit_code}"
 
 
+def not_checked(exercise: Exercise, error: str, file: str = "") -> Result:
+    """A Result for code that never reached its checks: every check not run, because of `error`."""
+    reason = error.splitlines()[0] if error else "it never reported back."
+    return Result(exercise=exercise.number, name=exercise.slug, file=file, error=error,
+                  checks=[CheckResult(id=check_id, title=title, status=NOT_RUN, message=f"Not run: {reason}")
+                          for check_id, title in exercise.checks])
+
+
 def interpret(exercise: Exercise, messages: list[dict], *, timed_out: bool, timeout: float,
               exit_code: int | None, printed: str) -> Result:
     """Build a Result holding every expected check, whatever did or did not arrive."""

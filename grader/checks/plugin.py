@@ -15,7 +15,7 @@ import pytest
 
 from grader.checks.support import CheckFailure, Learner
 from grader.course import CHECKS_DIR
-from grader.loader import EXERCISE_MODULE, format_learner_traceback, is_learner_frame, load_reference
+from grader.loader import exercise_number, format_learner_traceback, is_learner_frame
 from grader.result import FAILED, NOT_STARTED, PASSED, SKIPPED
 
 _SEVERITY = {PASSED: 0, NOT_STARTED: 1, FAILED: 2, SKIPPED: 3}
@@ -51,10 +51,9 @@ def _unfinished_earlier_exercise(error: BaseException, own_file: str) -> str | N
     """A message when a NotImplementedError comes from an earlier exercise's stub that the
     checked file imports (exercise 5 finished, exercise 4 still a stub), else None."""
     function, filename = _innermost_learner_frame(error)
-    stem = Path(filename).stem
-    if not own_file or Path(filename).resolve() == Path(own_file).resolve() or not EXERCISE_MODULE.match(stem):
+    number = exercise_number(filename)
+    if not own_file or number is None or Path(filename).resolve() == Path(own_file).resolve():
         return None
-    number = stem[2:].split("_")[0]
     return (f"Your exercise {number} ({Path(filename).name}) is not finished: `{function}` still raises "
             f"NotImplementedError, and this exercise uses it. Finish exercise {number} first "
             f"(`learn check {number}`).")
